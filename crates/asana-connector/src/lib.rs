@@ -1,0 +1,1 @@
+//! Asana mapped to baton: resource types, resources, entitlements, grants, provisioning.

@@ -1,0 +1,1 @@
+//! A faithful simulated Asana for tests, benchmarks and the demo.

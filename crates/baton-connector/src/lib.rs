@@ -1,0 +1,1 @@
+//! The generic connector runtime: connector traits, the sync engine, one-shot provisioning.

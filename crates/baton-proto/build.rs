@@ -1,0 +1,45 @@
+//! Compiles our `.proto` files with protox (pure Rust, no system `protoc`),
+//! then generates prost types and pbjson (protojson) serde impls.
+
+use std::path::PathBuf;
+
+const PROTOS: &[&str] = &[
+    "c1/connector/v2/resource.proto",
+    "c1/connector/v2/entitlement.proto",
+    "c1/connector/v2/grant.proto",
+    "c1/connector/v2/annotation_trait.proto",
+    "c1/connector/v2/annotations.proto",
+    "c1/connector/v2/connector.proto",
+    "c1/config/v1/rules.proto",
+    "c1/config/v1/config.proto",
+    "c1/c1z/v1/sync_details.proto",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let proto_root = PathBuf::from("proto");
+    println!("cargo:rerun-if-changed=proto");
+    let files: Vec<PathBuf> = PROTOS.iter().map(|p| proto_root.join(p)).collect();
+    let descriptors = protox::compile(&files, [&proto_root])?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    let descriptor_path = out_dir.join("baton_descriptor.bin");
+    std::fs::write(
+        &descriptor_path,
+        prost::Message::encode_to_vec(&descriptors),
+    )?;
+
+    let mut config = prost_build::Config::new();
+    config
+        .compile_well_known_types()
+        .extern_path(".google.protobuf", "::pbjson_types")
+        .btree_map(["."])
+        .enable_type_names()
+        .type_name_domain(["."], "type.googleapis.com");
+    config.compile_fds(descriptors)?;
+
+    let descriptor_bytes = std::fs::read(&descriptor_path)?;
+    pbjson_build::Builder::new()
+        .register_descriptors(&descriptor_bytes)?
+        .btree_map(["."])
+        .build(&[".c1"])?;
+    Ok(())
+}
