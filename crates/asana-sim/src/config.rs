@@ -42,6 +42,9 @@ pub enum Scenario {
     Quirks,
     /// A seeded, generated tenant.
     Generated(GeneratorConfig),
+    /// The quirks tenant plus a generated organization (the demo), see
+    /// [`crate::combined::quirks_with_generated`].
+    QuirksWithGenerated(GeneratorConfig),
 }
 
 /// Asana's per-token limits.

@@ -104,6 +104,7 @@
 //! in-flight reads and writes, and injected faults.
 
 mod api_error;
+pub mod combined;
 mod config;
 mod counters;
 mod error;

@@ -35,6 +35,8 @@ enum Command {
 enum ScenarioName {
     Quirks,
     Generated,
+    /// The quirks tenant plus a generated organization.
+    Demo,
 }
 
 #[derive(Args, Debug)]
@@ -115,19 +117,21 @@ struct GeneratorArgs {
 
 impl ServeArgs {
     fn into_config(self) -> SimConfig {
+        let generator = GeneratorConfig {
+            users: self.generator.users,
+            teams: self.generator.teams,
+            members_per_team: self.generator.members_per_team,
+            workspaces: self.generator.workspaces,
+            seed: self.generator.seed,
+            admin_ratio: self.generator.admin_ratio,
+            guest_ratio: self.generator.guest_ratio,
+            inactive_ratio: self.generator.inactive_ratio,
+            ..GeneratorConfig::default()
+        };
         let scenario = match self.scenario {
             ScenarioName::Quirks => Scenario::Quirks,
-            ScenarioName::Generated => Scenario::Generated(GeneratorConfig {
-                users: self.generator.users,
-                teams: self.generator.teams,
-                members_per_team: self.generator.members_per_team,
-                workspaces: self.generator.workspaces,
-                seed: self.generator.seed,
-                admin_ratio: self.generator.admin_ratio,
-                guest_ratio: self.generator.guest_ratio,
-                inactive_ratio: self.generator.inactive_ratio,
-                ..GeneratorConfig::default()
-            }),
+            ScenarioName::Generated => Scenario::Generated(generator),
+            ScenarioName::Demo => Scenario::QuirksWithGenerated(generator),
         };
         SimConfig {
             scenario,

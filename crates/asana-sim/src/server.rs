@@ -19,6 +19,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 use tracing::{debug, info, warn};
 
+use crate::combined::quirks_with_generated;
 use crate::config::{FaultConfig, LatencyConfig, RateLimitConfig, Scenario, SimConfig};
 use crate::counters::CounterSnapshot;
 use crate::error::SimError;
@@ -53,7 +54,9 @@ fn validate(config: &SimConfig) -> Result<(), SimError> {
             )));
         }
     }
-    if let Scenario::Generated(generator) = &config.scenario {
+    if let Scenario::Generated(generator) | Scenario::QuirksWithGenerated(generator) =
+        &config.scenario
+    {
         generator.validate()?;
     }
     Ok(())
@@ -67,6 +70,7 @@ impl SimServer {
         let tenant = tokio::task::spawn_blocking(move || match scenario {
             Scenario::Quirks => quirks_tenant(),
             Scenario::Generated(generator) => generate_tenant(&generator),
+            Scenario::QuirksWithGenerated(generator) => quirks_with_generated(&generator),
         })
         .await
         .map_err(|e| SimError::TenantBuild(e.to_string()))?;

@@ -1,1 +1,15 @@
-//! The generic connector runtime: connector traits, the sync engine, one-shot provisioning.
+//! The generic connector runtime, like baton-sdk but small: the connector
+//! traits, the concurrent sync engine writing a `.c1z`, and the one-shot
+//! grant/revoke flow. It knows nothing of Asana.
+
+pub mod connector;
+pub mod error;
+pub mod sync;
+
+pub use connector::{
+    capabilities, metadata_with_capabilities, Connector, GrantOutcome, Page, Provisioner,
+    ResourcePage, ResourceSyncer, RevokeOutcome,
+};
+pub use error::{ConnectorError, ErrorCode};
+pub mod cli;
+pub mod provision;

@@ -33,4 +33,6 @@ pub mod ids;
 
 pub use annotations::{find_annotation, pack_any, unpack_any, AnnotationError, Annotations};
 pub use c1::connector::v2;
+pub use pbjson_types::value::Kind as ValueKind;
 pub use pbjson_types::{Any, Struct, Timestamp, Value};
+pub use prost;

@@ -1,0 +1,9 @@
+//! One module per thing the binary can do.
+
+pub mod capabilities;
+pub mod completion;
+pub mod config;
+pub mod demo;
+pub mod provision;
+pub mod root;
+pub mod sync;
