@@ -30,7 +30,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = prost_build::Config::new();
     config
         .compile_well_known_types()
-        .extern_path(".google.protobuf", "::pbjson_types")
+        // Struct, Value and ListValue are generated here (below) with sorted
+        // maps, so profiles encode deterministically, as Go's
+        // `MarshalOptions{Deterministic: true}`; the other well-known types
+        // come from pbjson-types.
+        .extern_path(".google.protobuf.Any", "::pbjson_types::Any")
+        .extern_path(".google.protobuf.Timestamp", "::pbjson_types::Timestamp")
+        .extern_path(".google.protobuf.Duration", "::pbjson_types::Duration")
+        .extern_path(".google.protobuf.Empty", "::pbjson_types::Empty")
         .btree_map(["."])
         .enable_type_names()
         .type_name_domain(["."], "type.googleapis.com");

@@ -28,11 +28,19 @@ pub mod c1 {
     }
 }
 
+pub mod google {
+    pub mod protobuf {
+        include!(concat!(env!("OUT_DIR"), "/google.protobuf.rs"));
+        mod well_known;
+    }
+}
+
 pub mod annotations;
 pub mod ids;
 
 pub use annotations::{find_annotation, pack_any, unpack_any, AnnotationError, Annotations};
 pub use c1::connector::v2;
-pub use pbjson_types::value::Kind as ValueKind;
-pub use pbjson_types::{Any, Struct, Timestamp, Value};
+pub use google::protobuf::value::Kind as ValueKind;
+pub use google::protobuf::{ListValue, Struct, Value};
+pub use pbjson_types::{Any, Duration, Timestamp};
 pub use prost;

@@ -47,7 +47,8 @@ pub struct C1zStore {
 /// kill loses at most one window, and because a batch and its checkpoint
 /// always land in the same transaction, the committed state is consistent.
 const COMMIT_EVERY_ROWS: usize = 100_000;
-const COMMIT_EVERY: Duration = Duration::from_secs(5);
+/// Short enough that a sync killed mid-way loses little when it resumes.
+const COMMIT_EVERY: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for C1zStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

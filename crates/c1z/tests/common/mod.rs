@@ -5,8 +5,6 @@
 //! the write benchmark (`#[path]`-included there).
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-
 use baton_proto::ids::{entitlement_id, grant_id, resource_id};
 use baton_proto::v2::{
     entitlement, resource, resource_type, user_trait, ChildResourceType, Entitlement, ExternalId,
@@ -16,9 +14,7 @@ use baton_proto::v2::{
 use baton_proto::{pack_any, Struct, Timestamp, Value};
 
 fn text(v: &str) -> Value {
-    Value {
-        kind: Some(pbjson_types::value::Kind::StringValue(v.to_owned())),
-    }
+    Value::from(v)
 }
 
 pub fn profile(pairs: &[(&str, &str)]) -> Struct {
@@ -26,7 +22,7 @@ pub fn profile(pairs: &[(&str, &str)]) -> Struct {
         fields: pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), text(v)))
-            .collect::<HashMap<_, _>>(),
+            .collect(),
     }
 }
 
