@@ -40,6 +40,11 @@ impl AsanaClient {
         self.inner.metrics.snapshot()
     }
 
+    /// The API base URL requests go to (for messages; it holds no secret).
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url().as_str()
+    }
+
     /// The budget this client enforces.
     pub fn limits(&self) -> LimiterConfig {
         self.inner.limiter.config()

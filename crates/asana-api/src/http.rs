@@ -190,6 +190,10 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.base
+    }
+
     pub(crate) fn new(config: ClientConfig) -> Result<Self, Error> {
         let base = config.validate()?;
         let mut headers = HeaderMap::new();

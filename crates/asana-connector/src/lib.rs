@@ -80,6 +80,16 @@ impl AsanaConnector {
         }
     }
 
+    /// A connector for describing itself (capabilities, metadata) only: it
+    /// holds no credentials and must not be used to call Asana.
+    pub fn without_credentials() -> Result<Self, asana_api::Error> {
+        let config = asana_api::ClientConfig::with_token("no-credentials-describe-only");
+        Ok(Self::new(
+            AsanaClient::new(config)?,
+            AsanaConnectorConfig::default(),
+        ))
+    }
+
     /// The API client (for its request metrics).
     pub fn client(&self) -> &AsanaClient {
         &self.shared.client
@@ -102,7 +112,17 @@ impl Connector for AsanaConnector {
     }
 
     async fn validate(&self) -> Result<(), ConnectorError> {
-        let workspaces = syncers::discover_workspaces(&self.shared).await?;
+        let workspaces = syncers::discover_workspaces(&self.shared)
+            .await
+            .map_err(|mut e| {
+                // Name the URL: a wrong --asana-api-url is a common cause.
+                e.message = format!(
+                    "{} (Asana API at {})",
+                    e.message,
+                    self.shared.client.base_url()
+                );
+                e
+            })?;
         tracing::info!(
             workspaces = workspaces.len(),
             organizations = workspaces.iter().filter(|w| w.is_organization).count(),

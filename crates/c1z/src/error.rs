@@ -22,12 +22,12 @@ pub enum Error {
 
     /// The file ends before its content does.
     #[error(
-        "{path}: truncated c1z file ({detail}); restore it from a good copy or run a new sync"
+        "{path}: truncated c1z file ({detail}); restore it from a good copy, or move it away and run a new sync"
     )]
     Truncated { path: PathBuf, detail: String },
 
     /// The file's content is damaged (bad zstd data, checksum mismatch, not a SQLite database...).
-    #[error("{path}: corrupt c1z file ({detail}); restore it from a good copy or run a new sync")]
+    #[error("{path}: corrupt c1z file ({detail}); restore it from a good copy, or move it away and run a new sync")]
     Corrupt { path: PathBuf, detail: String },
 
     /// Decompressing would exceed the configured cap (decompression-bomb guard).
@@ -65,7 +65,7 @@ pub enum Error {
 
     /// A stored protobuf blob does not decode.
     #[error(
-        "stored {kind} {id:?} is not a valid protobuf message ({source}); the file is damaged, run a new sync"
+        "stored {kind} {id:?} is not a valid protobuf message ({source}); the file is damaged; move it away and run a new sync"
     )]
     Decode {
         kind: &'static str,
@@ -75,7 +75,7 @@ pub enum Error {
     },
 
     /// A stored value other than a blob is not what baton writes.
-    #[error("{what}; the file is damaged or written by an unknown baton version, run a new sync")]
+    #[error("{what}; the file is damaged or written by an unknown baton version; move it away and run a new sync")]
     BadValue { what: String },
 
     /// No `v1_sync_runs` row has this id.

@@ -2,7 +2,7 @@
 //! wrapping `c1.connector.v2.ConnectorCapabilities`, as baton-sdk prints them.
 //! They do not depend on the token, so none is needed.
 
-use asana_connector::{AsanaConnector, AsanaConnectorConfig};
+use asana_connector::AsanaConnector;
 use baton_connector::Connector;
 use baton_proto::prost::Name;
 use baton_proto::v2::ConnectorCapabilities;
@@ -26,9 +26,8 @@ pub fn any_json(caps: &ConnectorCapabilities) -> AppResult<Value> {
 }
 
 pub fn run() -> AppResult<()> {
-    let client = asana_api::AsanaClient::new(asana_api::ClientConfig::default())
+    let connector = AsanaConnector::without_credentials()
         .map_err(|e| AppError::runtime(format!("cannot build the connector: {e}")))?;
-    let connector = AsanaConnector::new(client, AsanaConnectorConfig::default());
     let caps = baton_connector::capabilities(&connector.syncers());
     let json = any_json(&caps)?;
     let text = serde_json::to_string_pretty(&json)

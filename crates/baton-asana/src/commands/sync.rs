@@ -66,6 +66,11 @@ fn sync_failure(error: SyncError, file: &Path) -> AppError {
         file.display()
     );
     match &error {
+        SyncError::Validation(e) => AppError::runtime(format!(
+            "cannot start the sync: {} ({} was not changed)",
+            e.message,
+            file.display()
+        )),
         SyncError::Cancelled => AppError::runtime(format!("sync interrupted; {kept}")),
         SyncError::Connector { error: e, .. } if e.code == ErrorCode::Unauthenticated => {
             AppError::runtime(format!("sync failed: {} ({kept})", e.message))

@@ -67,6 +67,9 @@ impl Default for SyncOptions {
 /// Why a sync failed. The sync is left unfinished (and resumable).
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
+    /// The connector's configuration or credentials were refused before any sync started.
+    #[error("{0}")]
+    Validation(ConnectorError),
     #[error("{context}: {error}")]
     Connector {
         context: String,
@@ -84,7 +87,7 @@ impl SyncError {
     /// The connector error behind this failure, if any.
     pub fn connector_error(&self) -> Option<&ConnectorError> {
         match self {
-            SyncError::Connector { error, .. } => Some(error),
+            SyncError::Connector { error, .. } | SyncError::Validation(error) => Some(error),
             _ => None,
         }
     }
@@ -136,13 +139,16 @@ pub async fn run_sync(
         ));
     }
 
-    connector
-        .validate()
-        .await
-        .map_err(|error| SyncError::Connector {
-            context: "validating the connector configuration".into(),
-            error,
-        })?;
+    if let Err(error) = connector.validate().await {
+        // Nothing was started: drop a working copy that holds nothing to
+        // resume, so a failed start leaves no temp files behind.
+        if matches!(store.resumable_sync(), Ok(None)) && store.is_resumable() {
+            if let Err(e) = store.discard() {
+                tracing::debug!(error = %e, "could not remove the unused working copy");
+            }
+        }
+        return Err(SyncError::Validation(error));
+    }
 
     let mut syncers: HashMap<String, Arc<dyn ResourceSyncer>> = HashMap::new();
     for syncer in connector.syncers() {
