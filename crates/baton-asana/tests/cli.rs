@@ -300,3 +300,19 @@ async fn old_syncs_are_cleaned_up_and_skip_full_sync_records_an_empty_one() {
     assert_eq!(finished(&file).len(), 2);
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_entitlements_and_grants_stores_resources_only() {
+    let sim = start_sim(SimConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sync.c1z");
+    let out = sync(&sim, TokenRole::Admin, &file, dir.path(), &["--skip-entitlements-and-grants"]).await;
+    assert!(out.ok(), "{}", out.stderr);
+    let got = read_latest(&file);
+    let want = expected(&sim, TokenRole::Admin);
+    assert_eq!(got.resources_of("user").len(), want.users.len());
+    assert_eq!(got.resources_of("team").len(), want.teams.len());
+    assert!(got.entitlements.is_empty());
+    assert!(got.grants.is_empty());
+    sim.shutdown().await;
+}

@@ -466,9 +466,12 @@ impl<'a> Engine<'a> {
         let state = listing.state.clone();
         let ResourcePage {
             mut resources,
-            grants,
+            mut grants,
             next_page_token,
         } = page;
+        if self.options.skip_entitlements_and_grants {
+            grants.clear();
+        }
         for resource in &mut resources {
             self.check_resource(&state, resource)?;
         }
