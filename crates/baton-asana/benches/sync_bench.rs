@@ -1,10 +1,11 @@
 //! Sync benchmark (issue 5): the release binary syncs a generated tenant of
 //! 20,000 users and 2,000 teams (~60,000 team memberships) served by asana-sim.
 //!
-//! 1. With 100 ms latency and 1,500 requests/min: requests issued vs the
+//! 1. With latency off and no rate limit: CPU seconds and peak RSS (run
+//!    first, so the children's peak RSS is this run's).
+//! 2. With 100 ms latency and 1,500 requests/min: requests issued vs the
 //!    minimum (every list at limit 100), wall time vs the floor
 //!    max(longest chain of dependent pages × latency, requests ÷ rate).
-//! 2. With latency off and no rate limit: CPU seconds and peak RSS.
 //!
 //! Run: `cargo bench -p baton-asana --bench sync_bench` (add `-- quick` for a
 //! smaller tenant).
@@ -135,8 +136,32 @@ async fn main() {
     let latency = Duration::from_millis(100);
     let rpm = 1500u32;
 
+    // Latency off, no rate limit: what the connector itself costs.
     let sim = SimServer::start(SimConfig {
         scenario: Scenario::Generated(generator.clone()),
+        rate_limit: RateLimitConfig::unlimited(),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("start asana-sim");
+    let (cpu_before, _) = children_usage();
+    let file = dir.path().join("fast.c1z");
+    let wall = tokio::task::block_in_place(|| sync(&sim, &file, dir.path(), "1000000"));
+    let (cpu_after, peak_rss) = children_usage();
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    println!("\n[latency off, no rate limit]");
+    println!(
+        "wall: {:.2} s, CPU: {:.2} s (user+sys of baton-asana), peak RSS: {:.1} MiB, file: {:.1} MiB, requests: {}",
+        wall.as_secs_f64(),
+        cpu_after - cpu_before,
+        peak_rss,
+        size as f64 / (1024.0 * 1024.0),
+        sim.counters().total
+    );
+    sim.shutdown().await;
+
+    let sim = SimServer::start(SimConfig {
+        scenario: Scenario::Generated(generator),
         latency: LatencyConfig {
             base: latency,
             jitter: Duration::ZERO,
@@ -181,30 +206,6 @@ async fn main() {
         counters.total,
         rpm,
         (wall.as_secs_f64() / floor - 1.0) * 100.0
-    );
-    sim.shutdown().await;
-
-    // Latency off, no rate limit: what the connector itself costs.
-    let sim = SimServer::start(SimConfig {
-        scenario: Scenario::Generated(generator),
-        rate_limit: RateLimitConfig::unlimited(),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("start asana-sim");
-    let (cpu_before, _) = children_usage();
-    let file = dir.path().join("fast.c1z");
-    let wall = tokio::task::block_in_place(|| sync(&sim, &file, dir.path(), "1000000"));
-    let (cpu_after, peak_rss) = children_usage();
-    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-    println!("\n[latency off, no rate limit]");
-    println!(
-        "wall: {:.2} s, CPU: {:.2} s (user+sys of baton-asana), peak RSS: {:.1} MiB, file: {:.1} MiB, requests: {}",
-        wall.as_secs_f64(),
-        cpu_after - cpu_before,
-        peak_rss,
-        size as f64 / (1024.0 * 1024.0),
-        sim.counters().total
     );
     sim.shutdown().await;
 }

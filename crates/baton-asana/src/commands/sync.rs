@@ -4,12 +4,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use asana_connector::AsanaConnector;
+use baton_connector::cli::LogFormat;
 use baton_connector::sync::{run_sync, CancellationToken, SyncError, SyncOutcome, SyncProgress};
 use baton_connector::ErrorCode;
 use c1z::C1zStore;
 
 use crate::cli::Cli;
 use crate::error::{AppError, AppResult};
+use crate::logging;
 use crate::progress::ProgressReporter;
 use crate::settings;
 
@@ -34,7 +36,11 @@ pub async fn run(cli: &Cli, connector: &AsanaConnector, file: &Path) -> AppResul
     let saved = store
         .save(file)
         .map_err(|e| AppError::runtime(format!("cannot save {}: {e}", file.display())))?;
-    print_summary(connector, file, &outcome, saved.file_bytes);
+    let format = cli
+        .common
+        .log_format
+        .unwrap_or_else(logging::default_format);
+    print_summary(format, connector, file, &outcome, saved.file_bytes);
     Ok(())
 }
 
@@ -94,7 +100,13 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
-fn print_summary(connector: &AsanaConnector, file: &Path, outcome: &SyncOutcome, file_bytes: u64) {
+fn print_summary(
+    format: LogFormat,
+    connector: &AsanaConnector,
+    file: &Path,
+    outcome: &SyncOutcome,
+    file_bytes: u64,
+) {
     let metrics = connector.client().metrics();
     let stats = &outcome.stats;
     tracing::info!(
@@ -161,7 +173,8 @@ fn print_summary(connector: &AsanaConnector, file: &Path, outcome: &SyncOutcome,
     for warning in &outcome.warnings {
         out.push_str(&format!("  warning: {warning}\n"));
     }
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+    // JSON logs already carry the "sync complete" record; the table is for people.
+    if format == LogFormat::Console {
         eprint!("{out}");
     }
 }
