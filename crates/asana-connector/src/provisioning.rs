@@ -22,6 +22,9 @@ use crate::mapping::{
 use crate::resource_types::{TEAM, USER, WORKSPACE};
 use crate::syncers::{TeamSyncer, WorkspaceSyncer};
 
+/// Team roles Asana's API cannot assign or remove.
+const TEAM_READ_ONLY: &[&str] = &[TEAM_ADMIN, TEAM_LIMITED_ACCESS, TEAM_GUEST];
+
 const ADMIN_CONSOLE_HINT: &str =
     "Asana's API cannot assign or remove this role; change it in Asana's admin console";
 
@@ -76,6 +79,55 @@ fn entitlement_target<'a>(
         entitlement.slug.clone()
     };
     Ok((&id.resource, slug))
+}
+
+/// The user, resource gid and slug a grant of `expected_type` names.
+fn grant_target<'a>(
+    grant: &'a Grant,
+    expected_type: &str,
+) -> Result<(&'a str, &'a str, String), ConnectorError> {
+    let user = user_gid(grant.principal.as_ref())?;
+    let entitlement = grant
+        .entitlement
+        .as_ref()
+        .ok_or_else(|| ConnectorError::invalid_argument("the grant has no entitlement"))?;
+    let (gid, slug) = entitlement_target(entitlement, expected_type)?;
+    Ok((user, gid, slug))
+}
+
+/// Accepts `slug` if it is in `changeable`; refuses the roles Asana's API
+/// cannot change, and unknown slugs, with the reason.
+fn check_slug(
+    slug: &str,
+    changeable: &[&str],
+    read_only: &[&str],
+    what: &str,
+    target: &str,
+) -> Result<(), ConnectorError> {
+    if changeable.contains(&slug) {
+        Ok(())
+    } else if read_only.contains(&slug) {
+        Err(refuse_role(what, slug, target))
+    } else {
+        Err(unknown_slug(slug, target))
+    }
+}
+
+/// The organization a team belongs to, read from Asana (the c1z may be stale).
+async fn team_organization(
+    client: &asana_api::AsanaClient,
+    team_gid: &str,
+    action: &str,
+) -> Result<String, ConnectorError> {
+    let team = client
+        .team(team_gid)
+        .await
+        .map_err(|e| mutation_error(e, action, "the token's user cannot see this team"))?;
+    team.organization.map(|o| o.gid).ok_or_else(|| {
+        ConnectorError::internal(format!(
+            "Asana did not say which organization team {team_gid} belongs to"
+        ))
+    })
 }
 
 fn refuse_role(what: &str, slug: &str, target: &str) -> ConnectorError {
@@ -148,11 +200,13 @@ impl Provisioner for WorkspaceSyncer {
         let user = user_gid(Some(principal))?;
         let (workspace_gid, slug) = entitlement_target(entitlement, WORKSPACE)?;
         let target = format!("workspace {workspace_gid}");
-        match slug.as_str() {
-            WORKSPACE_MEMBER => {}
-            WORKSPACE_ADMIN | WORKSPACE_GUEST => return Err(refuse_role("grant", &slug, &target)),
-            other => return Err(unknown_slug(other, &target)),
-        }
+        check_slug(
+            &slug,
+            &[WORKSPACE_MEMBER],
+            &[WORKSPACE_ADMIN, WORKSPACE_GUEST],
+            "grant",
+            &target,
+        )?;
         let client = &self.shared().client;
         let action = format!("add user {user} to {target}");
         let existing = client
@@ -202,18 +256,15 @@ impl Provisioner for WorkspaceSyncer {
     }
 
     async fn revoke(&self, grant: &Grant) -> Result<RevokeOutcome, ConnectorError> {
-        let user = user_gid(grant.principal.as_ref())?;
-        let entitlement = grant
-            .entitlement
-            .as_ref()
-            .ok_or_else(|| ConnectorError::invalid_argument("the grant has no entitlement"))?;
-        let (workspace_gid, slug) = entitlement_target(entitlement, WORKSPACE)?;
+        let (user, workspace_gid, slug) = grant_target(grant, WORKSPACE)?;
         let target = format!("workspace {workspace_gid}");
-        match slug.as_str() {
-            WORKSPACE_MEMBER | WORKSPACE_GUEST => {}
-            WORKSPACE_ADMIN => return Err(refuse_role("revoke", &slug, &target)),
-            other => return Err(unknown_slug(other, &target)),
-        }
+        check_slug(
+            &slug,
+            &[WORKSPACE_MEMBER, WORKSPACE_GUEST],
+            &[WORKSPACE_ADMIN],
+            "revoke",
+            &target,
+        )?;
         ensure_mutable(grant, &target, &slug)?;
         let client = &self.shared().client;
         let action = format!("remove user {user} from {target}");
@@ -272,28 +323,10 @@ impl Provisioner for TeamSyncer {
         let user = user_gid(Some(principal))?;
         let (team_gid, slug) = entitlement_target(entitlement, TEAM)?;
         let target = format!("team {team_gid}");
-        match slug.as_str() {
-            TEAM_MEMBER => {}
-            TEAM_ADMIN | TEAM_LIMITED_ACCESS | TEAM_GUEST => {
-                return Err(refuse_role("grant", &slug, &target))
-            }
-            other => return Err(unknown_slug(other, &target)),
-        }
+        check_slug(&slug, &[TEAM_MEMBER], TEAM_READ_ONLY, "grant", &target)?;
         let client = &self.shared().client;
         let action = format!("add user {user} to {target}");
-        let team = client
-            .team(team_gid)
-            .await
-            .map_err(|e| mutation_error(e, &action, "the token's user cannot see this team"))?;
-        let organization = team
-            .organization
-            .as_ref()
-            .map(|o| o.gid.clone())
-            .ok_or_else(|| {
-                ConnectorError::internal(format!(
-                    "Asana did not say which organization {target} belongs to"
-                ))
-            })?;
+        let organization = team_organization(client, team_gid, &action).await?;
         let in_org = client
             .find_workspace_membership(&organization, user)
             .await
@@ -334,36 +367,13 @@ impl Provisioner for TeamSyncer {
     }
 
     async fn revoke(&self, grant: &Grant) -> Result<RevokeOutcome, ConnectorError> {
-        let user = user_gid(grant.principal.as_ref())?;
-        let entitlement = grant
-            .entitlement
-            .as_ref()
-            .ok_or_else(|| ConnectorError::invalid_argument("the grant has no entitlement"))?;
-        let (team_gid, slug) = entitlement_target(entitlement, TEAM)?;
+        let (user, team_gid, slug) = grant_target(grant, TEAM)?;
         let target = format!("team {team_gid}");
-        match slug.as_str() {
-            TEAM_MEMBER => {}
-            TEAM_ADMIN | TEAM_LIMITED_ACCESS | TEAM_GUEST => {
-                return Err(refuse_role("revoke", &slug, &target))
-            }
-            other => return Err(unknown_slug(other, &target)),
-        }
+        check_slug(&slug, &[TEAM_MEMBER], TEAM_READ_ONLY, "revoke", &target)?;
         ensure_mutable(grant, &target, &slug)?;
         let client = &self.shared().client;
         let action = format!("remove user {user} from {target}");
-        let team = client
-            .team(team_gid)
-            .await
-            .map_err(|e| mutation_error(e, &action, "the token's user cannot see this team"))?;
-        let organization = team
-            .organization
-            .as_ref()
-            .map(|o| o.gid.clone())
-            .ok_or_else(|| {
-                ConnectorError::internal(format!(
-                    "Asana did not say which organization {target} belongs to"
-                ))
-            })?;
+        let organization = team_organization(client, team_gid, &action).await?;
         let outcome = client
             .remove_user_from_team_in(team_gid, &organization, user)
             .await
