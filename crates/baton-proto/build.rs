@@ -1,5 +1,6 @@
 //! Compiles our `.proto` files with protox (pure Rust, no system `protoc`),
-//! then generates prost types and pbjson (protojson) serde impls.
+//! then generates prost types, pbjson (protojson) serde impls, and tonic
+//! client/server code for ConductorOne's BatonService.
 
 use std::path::PathBuf;
 
@@ -13,6 +14,8 @@ const PROTOS: &[&str] = &[
     "c1/config/v1/rules.proto",
     "c1/config/v1/config.proto",
     "c1/c1z/v1/sync_details.proto",
+    "google/rpc/status.proto",
+    "c1/connectorapi/baton/v1/baton.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,12 +44,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .btree_map(["."])
         .enable_type_names()
         .type_name_domain(["."], "type.googleapis.com");
-    config.compile_fds(descriptors)?;
+    // Services get a tonic client (always) and server (only with the
+    // `grpc-server` feature, used by test doubles of ConductorOne). No
+    // transport helpers: the caller builds and secures the channel.
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .build_transport(false)
+        .server_mod_attribute(".", "#[cfg(feature = \"grpc-server\")]")
+        .compile_fds_with_config(descriptors, config)?;
 
     let descriptor_bytes = std::fs::read(&descriptor_path)?;
     pbjson_build::Builder::new()
         .register_descriptors(&descriptor_bytes)?
         .btree_map(["."])
-        .build(&[".c1"])?;
+        .build(&[".c1", ".google.rpc"])?;
     Ok(())
 }

@@ -80,7 +80,9 @@ async fn usage_errors_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let missing_dir = dir.path().join("nope").join("sync.c1z");
     let missing_dir = missing_dir.to_str().unwrap();
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (arguments, environment, what the error must mention)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec!["--log-level", "loud"],
             vec![("BATON_TOKEN", "t")],
@@ -306,7 +308,14 @@ async fn skip_entitlements_and_grants_stores_resources_only() {
     let sim = start_sim(SimConfig::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sync.c1z");
-    let out = sync(&sim, TokenRole::Admin, &file, dir.path(), &["--skip-entitlements-and-grants"]).await;
+    let out = sync(
+        &sim,
+        TokenRole::Admin,
+        &file,
+        dir.path(),
+        &["--skip-entitlements-and-grants"],
+    )
+    .await;
     assert!(out.ok(), "{}", out.stderr);
     let got = read_latest(&file);
     let want = expected(&sim, TokenRole::Admin);

@@ -1,6 +1,7 @@
 //! The generic connector runtime, like baton-sdk but small: the connector
-//! traits, the concurrent sync engine writing a `.c1z`, and the one-shot
-//! grant/revoke flow. It knows nothing of Asana.
+//! traits, the concurrent sync engine writing a `.c1z`, the one-shot
+//! grant/revoke flow, and service mode under ConductorOne. It knows nothing
+//! of Asana.
 
 pub mod connector;
 pub mod error;
@@ -13,3 +14,4 @@ pub use connector::{
 pub use error::{ConnectorError, ErrorCode};
 pub mod cli;
 pub mod provision;
+pub mod service;

@@ -2,6 +2,10 @@
 //! line: the entitlement, principal or grant is looked up in the latest
 //! finished sync of a c1z file (ours or one written by the Go SDK), then the
 //! resource type's provisioner does the work. The file is not modified.
+//! [`grant`] and [`revoke`] take the messages themselves (service mode gets
+//! them in its tasks) and pick the provisioner the same way.
+
+use std::sync::Arc;
 
 use baton_proto::ids::{grant_id, resource_id};
 use baton_proto::v2::{Entitlement, Grant, Resource};
@@ -9,7 +13,7 @@ use baton_proto::v2::{GrantAlreadyExists, GrantAlreadyRevoked};
 use baton_proto::{find_annotation, Any};
 use c1z::C1zStore;
 
-use crate::connector::{Connector, GrantOutcome, RevokeOutcome};
+use crate::connector::{Connector, GrantOutcome, ResourceSyncer, RevokeOutcome};
 use crate::error::ConnectorError;
 
 /// Why a one-shot operation could not run.
@@ -77,6 +81,67 @@ fn store_error(file: &str) -> impl Fn(c1z::Error) -> ProvisionError + '_ {
     }
 }
 
+/// The syncer of `resource_type` (kept alive while its provisioner is used).
+fn syncer_for(
+    connector: &dyn Connector,
+    resource_type: Option<&str>,
+    what: impl Fn() -> String,
+) -> Result<Arc<dyn ResourceSyncer>, ProvisionError> {
+    let resource_type = resource_type
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ProvisionError::NoResourceType { what: what() })?;
+    connector
+        .syncers()
+        .into_iter()
+        .find(|s| s.resource_type().id == resource_type)
+        .ok_or_else(|| ProvisionError::NoResourceType { what: what() })
+}
+
+/// Gives `principal` the entitlement, through the provisioner of the
+/// entitlement's resource type. The principal is passed on as given.
+pub async fn grant(
+    connector: &dyn Connector,
+    principal: &Resource,
+    entitlement: &Entitlement,
+) -> Result<GrantOutcome, ProvisionError> {
+    let resource_type = entitlement
+        .resource
+        .as_ref()
+        .and_then(|r| r.id.as_ref())
+        .map(|id| id.resource_type.as_str());
+    let syncer = syncer_for(connector, resource_type, || {
+        format!("entitlement {:?}", entitlement.id)
+    })?;
+    let provisioner = syncer
+        .provisioner()
+        .ok_or_else(|| ProvisionError::NotProvisionable(syncer.resource_type().id))?;
+    provisioner
+        .grant(principal, entitlement)
+        .await
+        .map_err(ProvisionError::Refused)
+}
+
+/// Removes `grant`, through the provisioner of its entitlement's resource type.
+pub async fn revoke(
+    connector: &dyn Connector,
+    grant: &Grant,
+) -> Result<RevokeOutcome, ProvisionError> {
+    let resource_type = grant
+        .entitlement
+        .as_ref()
+        .and_then(|e| e.resource.as_ref())
+        .and_then(|r| r.id.as_ref())
+        .map(|id| id.resource_type.as_str());
+    let syncer = syncer_for(connector, resource_type, || format!("grant {:?}", grant.id))?;
+    let provisioner = syncer
+        .provisioner()
+        .ok_or_else(|| ProvisionError::NotProvisionable(syncer.resource_type().id))?;
+    provisioner
+        .revoke(grant)
+        .await
+        .map_err(ProvisionError::Refused)
+}
+
 /// Looks up the entitlement and principal, then grants.
 pub async fn grant_from_file(
     connector: &dyn Connector,
@@ -105,28 +170,7 @@ pub async fn grant_from_file(
     // As baton-sdk: the provisioner gets the principal without its parent.
     principal.parent_resource_id = None;
 
-    let resource_type = entitlement
-        .resource
-        .as_ref()
-        .and_then(|r| r.id.as_ref())
-        .map(|id| id.resource_type.clone())
-        .ok_or_else(|| ProvisionError::NoResourceType {
-            what: format!("entitlement {entitlement_id:?}"),
-        })?;
-    let syncer = connector
-        .syncers()
-        .into_iter()
-        .find(|s| s.resource_type().id == resource_type)
-        .ok_or_else(|| ProvisionError::NoResourceType {
-            what: format!("entitlement {entitlement_id:?}"),
-        })?;
-    let provisioner = syncer
-        .provisioner()
-        .ok_or_else(|| ProvisionError::NotProvisionable(resource_type.clone()))?;
-    let outcome = provisioner
-        .grant(&principal, &entitlement)
-        .await
-        .map_err(ProvisionError::Refused)?;
+    let outcome = grant(connector, &principal, &entitlement).await?;
     let principal_rid = principal.id.clone().unwrap_or_default();
     let id = outcome
         .grants
@@ -155,29 +199,7 @@ pub async fn revoke_from_file(
             id: grant_id.to_owned(),
             file: file.to_owned(),
         })?;
-    let resource_type = grant
-        .entitlement
-        .as_ref()
-        .and_then(|e| e.resource.as_ref())
-        .and_then(|r| r.id.as_ref())
-        .map(|id| id.resource_type.clone())
-        .ok_or_else(|| ProvisionError::NoResourceType {
-            what: format!("grant {grant_id:?}"),
-        })?;
-    let syncer = connector
-        .syncers()
-        .into_iter()
-        .find(|s| s.resource_type().id == resource_type)
-        .ok_or_else(|| ProvisionError::NoResourceType {
-            what: format!("grant {grant_id:?}"),
-        })?;
-    let provisioner = syncer
-        .provisioner()
-        .ok_or_else(|| ProvisionError::NotProvisionable(resource_type.clone()))?;
-    let outcome = provisioner
-        .revoke(&grant)
-        .await
-        .map_err(ProvisionError::Refused)?;
+    let outcome = revoke(connector, &grant).await?;
     Ok(RevokeReport {
         grant_id: grant.id.clone(),
         already_revoked: has::<GrantAlreadyRevoked>(&outcome.annotations),

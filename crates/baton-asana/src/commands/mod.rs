@@ -6,4 +6,5 @@ pub mod config;
 pub mod demo;
 pub mod provision;
 pub mod root;
+pub mod service;
 pub mod sync;

@@ -5,15 +5,13 @@
 use asana_connector::{AsanaConnector, AsanaConnectorConfig};
 
 use crate::cli::Cli;
-use crate::commands::{provision, sync};
+use crate::commands::{provision, service, sync};
 use crate::error::{AppError, AppResult};
 use crate::settings;
 
 pub async fn run(cli: &Cli) -> AppResult<()> {
-    if cli.common.client_id.is_some() {
-        return Err(AppError::usage(
-            "service mode (--client-id/--client-secret) is not available in this build of baton-asana; run one-shot syncs and upload the .c1z instead",
-        ));
+    if cli.common.client_id.is_some() || cli.common.client_secret.is_some() {
+        return service::run(cli).await;
     }
     if let Some(flag) = cli.common.unsupported.requested() {
         return Err(AppError::usage(format!(
