@@ -8,6 +8,7 @@ mod error;
 mod logging;
 mod progress;
 mod settings;
+mod signals;
 
 use std::process::ExitCode;
 

@@ -11,7 +11,7 @@ use baton_connector::sync::{CancellationToken, SyncProgress};
 
 use crate::cli::Cli;
 use crate::error::{AppError, AppResult};
-use crate::settings;
+use crate::{settings, signals};
 
 /// What this binary is, for ConductorOne's Hello.
 fn build_info() -> BuildInfo {
@@ -93,34 +93,11 @@ pub async fn run(cli: &Cli) -> AppResult<()> {
     let service = Service::new(Arc::new(connector), config).map_err(service_error)?;
 
     let shutdown = CancellationToken::new();
-    let signals = tokio::spawn(stop_on_signal(shutdown.clone()));
+    let signal_watch = tokio::spawn(signals::cancel_on_signal(
+        shutdown.clone(),
+        "stopping: no new tasks; running ones finish or are cancelled",
+    ));
     let result = service.run(shutdown).await;
-    signals.abort();
+    signal_watch.abort();
     result.map_err(service_error)
-}
-
-/// Cancels `shutdown` on the first SIGTERM or SIGINT.
-async fn stop_on_signal(shutdown: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot watch for SIGTERM; only SIGINT stops the service");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("signal received: stopping");
-    shutdown.cancel();
 }

@@ -13,7 +13,7 @@ use crate::cli::Cli;
 use crate::error::{AppError, AppResult};
 use crate::logging;
 use crate::progress::ProgressReporter;
-use crate::settings;
+use crate::{settings, signals};
 
 pub async fn run(cli: &Cli, connector: &AsanaConnector, file: &Path) -> AppResult<()> {
     settings::check_paths(file, cli.common.c1z_temp_dir.as_deref())?;
@@ -24,13 +24,16 @@ pub async fn run(cli: &Cli, connector: &AsanaConnector, file: &Path) -> AppResul
     let progress = Arc::new(SyncProgress::default());
     let mut options = settings::sync_options(cli, Arc::clone(&progress))?;
     options.cancel = CancellationToken::new();
-    let signals = tokio::spawn(cancel_on_signal(options.cancel.clone()));
+    let signal_watch = tokio::spawn(signals::cancel_on_signal(
+        options.cancel.clone(),
+        "interrupted: stopping the sync; the next run resumes it",
+    ));
 
     tracing::info!(file = %file.display(), "starting sync");
     let reporter = ProgressReporter::start(progress, connector.client().clone());
     let result = run_sync(connector, store, &options).await;
     reporter.stop().await;
-    signals.abort();
+    signal_watch.abort();
 
     let (store, outcome) = result.map_err(|e| sync_failure(e, file))?;
     let saved = store
@@ -42,28 +45,6 @@ pub async fn run(cli: &Cli, connector: &AsanaConnector, file: &Path) -> AppResul
         .unwrap_or_else(logging::default_format);
     print_summary(format, connector, file, &outcome, saved.file_bytes);
     Ok(())
-}
-
-async fn cancel_on_signal(cancel: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut term) = signal(SignalKind::terminate()) else {
-            let _ = tokio::signal::ctrl_c().await;
-            cancel.cancel();
-            return;
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::warn!("interrupted: stopping the sync; the next run resumes it");
-    cancel.cancel();
 }
 
 fn sync_failure(error: SyncError, file: &Path) -> AppError {
