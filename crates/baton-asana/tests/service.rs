@@ -77,11 +77,14 @@ async fn service_mode_runs_the_scripted_task_queue() {
     let hello_id = double.push(task(TaskType::Hello(HelloTask::default())));
     let sync1 = double.push(sync_task());
 
-    let mut cmd = command(&["--provisioning"], work.path());
-    for (k, v) in service_env(&client, &double, &sim.base_url(), &asana_token) {
-        cmd.env(k, v);
-    }
-    let mut connector = Connector::start(cmd);
+    let mut connector = start_service(
+        &["--provisioning"],
+        work.path(),
+        &client,
+        &double,
+        &sim.base_url(),
+        &asana_token,
+    );
 
     // Start-up Hello, then the hello task answered by a Hello with its id.
     let startup = double
@@ -333,16 +336,14 @@ async fn heartbeats_keep_the_cadence_and_cancellation_stops_work() {
     )
     .await;
     let work = tempfile::tempdir().unwrap();
-    let mut cmd = command(&[], work.path());
-    for (k, v) in service_env(
+    let mut connector = start_service(
+        &[],
+        work.path(),
         &client,
         &double,
         &sim.base_url(),
         &sim.token(TokenRole::Admin),
-    ) {
-        cmd.env(k, v);
-    }
-    let mut connector = Connector::start(cmd);
+    );
 
     // Cadence.
     let cancelled = double.push(sync_task());
@@ -506,16 +507,14 @@ async fn grant_tasks_follow_the_provisioning_rules() {
     let double = C1Double::start(&client, Script::default()).await;
     let work = tempfile::tempdir().unwrap();
     // No --provisioning.
-    let mut cmd = command(&[], work.path());
-    for (k, v) in service_env(
+    let mut connector = start_service(
+        &[],
+        work.path(),
         &client,
         &double,
         &sim.base_url(),
         &sim.token(TokenRole::Admin),
-    ) {
-        cmd.env(k, v);
-    }
-    let mut connector = Connector::start(cmd);
+    );
 
     let sync = double.push(sync_task());
     assert_success(&double.wait_finish(&sync, WAIT).await);
@@ -576,16 +575,14 @@ async fn large_syncs_are_uploaded_in_full_size_chunks() {
     let client = TestClient::new("baton-asana-test@127.0.0.1/pcc");
     let double = C1Double::start(&client, Script::default()).await;
     let work = tempfile::tempdir().unwrap();
-    let mut cmd = command(&[], work.path());
-    for (k, v) in service_env(
+    let mut connector = start_service(
+        &[],
+        work.path(),
         &client,
         &double,
         &sim.base_url(),
         &sim.token(TokenRole::Admin),
-    ) {
-        cmd.env(k, v);
-    }
-    let mut connector = Connector::start(cmd);
+    );
 
     let sync = double.push(sync_task());
     assert_success(&double.wait_finish(&sync, WAIT).await);
@@ -622,16 +619,14 @@ async fn ten_failed_heartbeats_in_a_row_stop_the_task() {
     let double = C1Double::start(&client, Script::default()).await;
     let work = tempfile::tempdir().unwrap();
     // One task at a time: no polling while the sync runs.
-    let mut cmd = command(&["--task-concurrency", "1"], work.path());
-    for (k, v) in service_env(
+    let mut connector = start_service(
+        &["--task-concurrency", "1"],
+        work.path(),
         &client,
         &double,
         &sim.base_url(),
         &sim.token(TokenRole::Admin),
-    ) {
-        cmd.env(k, v);
-    }
-    let mut connector = Connector::start(cmd);
+    );
 
     let sync = task_id();
     double.script(|s| s.fail_heartbeats.push(sync.clone()));

@@ -198,16 +198,14 @@ async fn failing_get_task_calls_back_off_quadratically() {
     )
     .await;
     let work = tempfile::tempdir().unwrap();
-    let mut cmd = command(&[], work.path());
-    for (k, v) in service_env(
+    let mut connector = start_service(
+        &[],
+        work.path(),
         &client,
         &double,
         &sim.base_url(),
         &sim.token(TokenRole::Admin),
-    ) {
-        cmd.env(k, v);
-    }
-    let mut connector = Connector::start(cmd);
+    );
 
     let polls = double
         .wait_for("four GetTask calls", WAIT, |log| {

@@ -816,6 +816,23 @@ pub fn service_env(
     ]
 }
 
+/// Starts `baton-asana <args>` in service mode against `double`, with the
+/// Asana at `asana_url`, working in `work`.
+pub fn start_service(
+    args: &[&str],
+    work: &Path,
+    client: &TestClient,
+    double: &C1Double,
+    asana_url: &str,
+    asana_token: &str,
+) -> Connector {
+    let mut cmd = crate::common::command(args, work);
+    for (k, v) in service_env(client, double, asana_url, asana_token) {
+        cmd.env(k, v);
+    }
+    Connector::start(cmd)
+}
+
 /// Writes an uploaded c1z to `dir` and opens it read-only.
 pub fn open_upload(upload: &Upload, dir: &Path) -> c1z::C1zStore {
     let path = dir.join(format!("upload-{}.c1z", upload.task_id));
