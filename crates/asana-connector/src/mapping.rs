@@ -9,6 +9,7 @@ use asana_api::{Team, TeamMembership, WorkspaceMembership};
 use baton_proto::ids::{entitlement_id, grant_id, resource_id};
 use baton_proto::v2::entitlement::PurposeValue;
 use baton_proto::v2::resource::status::ResourceStatus;
+use baton_proto::v2::resource::CreationSource;
 use baton_proto::v2::resource::Status as ResourceStatusMessage;
 use baton_proto::v2::user_trait::{self, AccountType, Email, StructuredName};
 use baton_proto::v2::{
@@ -98,6 +99,8 @@ pub fn workspace_resource(ws: &SyncedWorkspace) -> Resource {
         ..Default::default()
     };
     Resource {
+        // As stored by the sync, so grants embedding it carry the same bytes.
+        creation_source: CreationSource::ConnectorListResources as i32,
         id: Some(resource_id(WORKSPACE, &ws.gid)),
         display_name: display_name(Some(&ws.name), &[], &ws.gid),
         annotations: vec![
