@@ -209,6 +209,9 @@ impl Provisioner for WorkspaceSyncer {
         )?;
         let client = &self.shared().client;
         let action = format!("add user {user} to {target}");
+        // Read here (not only inside the client's add) to tell an active guest,
+        // whom addUser would leave a guest, from a member; a grant is rare, so
+        // the extra GET is worth the clear refusal.
         let existing = client
             .find_workspace_membership(workspace_gid, user)
             .await
@@ -268,32 +271,8 @@ impl Provisioner for WorkspaceSyncer {
         ensure_mutable(grant, &target, &slug)?;
         let client = &self.shared().client;
         let action = format!("remove user {user} from {target}");
-        let existing = client
-            .find_workspace_membership(workspace_gid, user)
-            .await
-            .map_err(|e| {
-                mutation_error(
-                    e,
-                    &action,
-                    "the token's user cannot read this workspace's members",
-                )
-            })?;
-        match existing {
-            Some(m) if m.is_active.unwrap_or(false) => {
-                if m.is_admin.unwrap_or(false) {
-                    tracing::warn!(
-                        user,
-                        workspace = workspace_gid,
-                        "removing a workspace admin: their admin rights go too"
-                    );
-                }
-            }
-            _ => {
-                return Ok(RevokeOutcome {
-                    annotations: already_revoked(),
-                })
-            }
-        }
+        // The client reads the membership first and answers AlreadyInState
+        // when there is no active one, so no separate check here.
         let outcome = client
             .remove_user_from_workspace(workspace_gid, user)
             .await
